@@ -1,0 +1,9 @@
+#pragma once
+#include "common/cli.h"
+
+namespace evalrun::model {
+
+// Registers this folder's subcommands.
+void add_commands(CLI::App& app, CommandTable& table);
+
+}  // namespace evalrun::model

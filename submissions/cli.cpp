@@ -1,0 +1,7 @@
+#include "submissions/cli.h"
+
+namespace evalrun::submissions {
+
+void add_commands(CLI::App& /*app*/, CommandTable& /*table*/) {}
+
+}  // namespace evalrun::submissions

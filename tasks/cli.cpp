@@ -1,0 +1,7 @@
+#include "tasks/cli.h"
+
+namespace evalrun::tasks {
+
+void add_commands(CLI::App& /*app*/, CommandTable& /*table*/) {}
+
+}  // namespace evalrun::tasks
