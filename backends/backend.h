@@ -105,6 +105,9 @@ struct BackendOptions {
   double requests_per_minute = 0;  // 0 = unlimited
   double tokens_per_minute = 0;
   std::string tokenizer_path;      // local tokenizer for API log-likelihood
+  int max_stop_strings = 4;        // stop strings sent to the server (OpenAI: 4); the rest cut client-side
+  double retry_base_delay_s = 1.0; // exponential backoff base (doubles per failed attempt, jittered)
+  double retry_max_delay_s = 60.0; // cap of one backoff delay
   std::string dtype = "auto";      // engine: auto | f32 | bf16
 };
 

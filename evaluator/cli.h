@@ -13,4 +13,8 @@ void add_commands(CLI::App& app, CommandTable& table);
 std::string explain_parse_error(const CLI::App& app, const std::vector<std::string>& args,
                                 const std::string& message);
 
+// Up to max_results candidates closest to word (edit distance, or containing it), best first.
+std::vector<std::string> closest_names(const std::string& word, const std::vector<std::string>& candidates,
+                                       size_t max_results = 3);
+
 }  // namespace evalrun::evaluator

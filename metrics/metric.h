@@ -17,6 +17,8 @@ struct SampleInput {
   // generate_until: the filtered answer (first of `predictions`) and all samples (repeats / pass@k).
   std::vector<std::string> predictions;
   std::vector<std::string> references;  // one or more golds
+  // pass@k: whether each prediction passed its tests (filled by the code-execution stage).
+  std::vector<bool> prediction_passed;
   // multiple_choice
   std::vector<std::string> choices;          // choice texts (without target delimiter)
   std::vector<double> choice_logprobs;       // log p(delimiter + choice | context)

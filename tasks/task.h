@@ -51,6 +51,8 @@ struct FewshotConfig {
   std::string query;                            // MERA: query template (alias kept for fidelity)
 };
 
+struct TaskRules;  // compiled templates, pools and filters (tasks/rules.h, internal)
+
 struct TaskConfig {
   std::string task;
   std::vector<std::string> tags;
@@ -76,6 +78,8 @@ struct TaskConfig {
   std::vector<MetricSpec> metric_list;
   double version = 0.0;
   nlohmann::json raw;  // the merged config (for results.json "configs")
+  int source_line = 0;                       // line of the `task:` key in source_file
+  std::shared_ptr<const TaskRules> rules;    // set by the loader; shared by copies of the config
 };
 
 struct PromptOptions {
@@ -84,17 +88,25 @@ struct PromptOptions {
   bool fewshot_as_multiturn = false;
   std::string system_prompt;
   uint64_t seed = 1234;               // few-shot sampler seed
+  // ruTiE (sampler `rutie`): the model's own answers to the earlier questions of this document's dialogue,
+  // indexed by meta.question_id ("1"/"2": LL argmax, or the extracted digit / "-1" in generative mode).
+  // They replace the RUTIE_TARGET_<i> placeholders of the prompt, as MERA's request_updater does. Empty:
+  // the placeholders stay (MERA's prompt before the update); otherwise at least question_id answers are
+  // needed. Documents are ordered by (dialog_id, question_id); see docs/mera.md for the evaluator loop.
+  std::vector<std::string> dialogue_answers;
 };
 
-// One document turned into what the backend needs.
+// One document turned into what the backend needs. In chat mode (PromptOptions.chat) `messages` holds the
+// conversation (the backend renders it with its chat template) and `context` its plain-text equivalent
+// (logs, hashes); otherwise `messages` is empty and `context` is the prompt.
 struct Instance {
   size_t doc_id = 0;
-  std::string prompt_id;                         // prompt-pool entry used (for per-prompt breakdowns)
+  std::string prompt_id;  // prompt-pool entry used (YAML `prompts:` index, or MERA instruction index)
   std::string context;                           // plain-text prompt: description + shots + query
   std::vector<backends::ChatMessage> messages;   // chat mode
   std::vector<std::string> continuations;        // MC: delimiter + choice; LL: delimiter + target
   std::vector<std::string> choices;              // MC choice texts
-  nlohmann::json target;                         // gold: index / list of indices / string / list
+  nlohmann::json target;  // gold: MC index (or list); LL/generate string (or list); null = no gold
   backends::GenerationRequest generation;        // generate_until
   std::string rolling_text;                      // loglikelihood_rolling
 };
@@ -111,7 +123,23 @@ class Task {
   virtual std::vector<std::string> apply_filter(const FilterPipelineSpec& pipeline,
                                                 const std::vector<std::string>& responses,
                                                 const nlohmann::json& doc) const = 0;
+  // Few-shot documents chosen for an eval document (indices into fewshot_docs()), for logs and tests.
+  // (Defaults keep simple Task implementations, e.g. test fakes, short.)
+  virtual std::vector<size_t> fewshot_indices(size_t /*doc_id*/, const PromptOptions& /*options*/) const {
+    return {};
+  }
+  virtual const std::vector<nlohmann::json>& fewshot_docs() const { return eval_docs(); }
+  // Checks every eval document's prompt construction (templates, fields, shots); throws UserError.
+  virtual void validate(const PromptOptions& options) const {
+    for (size_t i = 0; i < eval_docs().size(); ++i) build(i, options);
+  }
 };
+
+// Creates a task from a loaded config (used by TaskRegistry; handy for tests).
+std::shared_ptr<const Task> make_task(const TaskConfig& config,
+                                      std::optional<std::filesystem::path> data_dir = std::nullopt);
+// Loads and validates one task YAML file (following `include:`); UserError names file:line and key.
+TaskConfig load_task_config(const std::filesystem::path& file);
 
 struct RegistryOptions {
   std::vector<std::filesystem::path> include_paths;  // extra YAML folders (after the built-in tasks/)
@@ -127,11 +155,18 @@ class TaskRegistry {
   std::vector<std::string> resolve(const std::string& spec) const;
   std::shared_ptr<const Task> get(const std::string& name) const;
   const TaskConfig& config(const std::string& name) const;
+  std::vector<std::string> tags() const;
+  std::vector<std::string> tasks_with_tag(const std::string& tag) const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// MERA metrics that task YAMLs may name before metrics/ registers them (use_grade_norm, ruethics_mcc,
+// pass_at_k_exec: provided by the MERA metrics work). The loader accepts them; callers that build metrics
+// should report them as not computed instead of failing (see docs/mera.md).
+bool is_pending_mera_metric(const std::string& name);
 
 // Folder holding the built-in task YAMLs (set at build time, overridable with EVALRUN_TASKS_DIR).
 std::filesystem::path builtin_tasks_dir();
