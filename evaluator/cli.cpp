@@ -12,11 +12,20 @@
 #include "evaluator/evaluator.h"
 #include "evaluator/outputs.h"
 #include "metrics/metric.h"
+#include "submissions/mera.h"
 #include "tasks/task.h"
 
 namespace evalrun::evaluator {
 namespace fs = std::filesystem;
 namespace {
+
+// The lm-eval style table, then (for MERA runs) the leaderboard table; results.md beside results.json.
+void print_and_present(const nlohmann::json& results, const std::filesystem::path& output_dir) {
+  std::cout << summary_table(results);
+  submissions::write_results_markdown(results, output_dir / "results.md");
+  if (const std::string table = submissions::leaderboard_table(results); !table.empty()) std::cout << "\n" << table;
+  std::cout << std::flush;
+}
 
 struct RunFlags {
   RunConfig config;
@@ -106,7 +115,7 @@ void add_run(CLI::App& app, CommandTable& table) {
     for (const auto& p : flags->include_paths) config.include_paths.emplace_back(p);
     config.quiet_progress = flags->no_progress;
     const nlohmann::json results = run_evaluation(config);
-    std::cout << summary_table(results) << std::flush;
+    print_and_present(results, config.output_dir);
     std::cerr << "evalrun: results written to " << (config.output_dir / "results.json").string() << "\n";
     return 0;
   });
@@ -215,7 +224,7 @@ void add_merge(CLI::App& app, CommandTable& table) {
   table.add(sub, [flags] {
     std::vector<fs::path> dirs(flags->shards.begin(), flags->shards.end());
     const nlohmann::json results = merge_shards(dirs, flags->out, flags->bootstrap_iters);
-    std::cout << summary_table(results) << std::flush;
+    print_and_present(results, flags->out);
     std::cerr << "evalrun: merged " << dirs.size() << " shards into " << (fs::path(flags->out) / "results.json").string()
               << "\n";
     return 0;

@@ -83,7 +83,9 @@ nlohmann::json config_block(const RunConfig& config, const backends::Backend& ba
           {"predict_only", config.predict_only},
           {"api", b.model.rfind("api:", 0) == 0 ? nlohmann::json(b.api) : nlohmann::json(nullptr)},
           {"base_url", b.base_url},
-          {"headers", header_names}};
+          {"headers", header_names},
+          // `evalrun submit` reads the test ids from here when it is not given --data-dir.
+          {"data_dir", config.data_dir ? nlohmann::json(fs::absolute(*config.data_dir).string()) : nlohmann::json(nullptr)}};
 }
 
 // Scores MERA defines that this build cannot compute locally, stated instead of a made-up number.

@@ -25,9 +25,11 @@ namespace {
 
 namespace fs = std::filesystem;
 // When started as root, each running program gets its own otherwise unused uid, so RLIMIT_NPROC (which
-// counts per uid) confines a fork bomb to its own program instead of starving its neighbours.
-constexpr uid_t kFirstSandboxUid = 910000;
+// counts per uid) confines a fork bomb to its own program instead of starving its neighbours. Each evalrun
+// process takes its own block of uids (by pid) so concurrent evalrun processes do not share them either.
+constexpr uid_t kSandboxUidBase = 910000;
 constexpr int kSandboxUidSlots = 1024;
+const uid_t kFirstSandboxUid = kSandboxUidBase + static_cast<uid_t>(::getpid() % 4096) * kSandboxUidSlots;
 
 class UidPool {
  public:

@@ -149,7 +149,8 @@ void write_results_markdown(const json& results_json, const fs::path& path) {
   const std::string board = leaderboard_table(results_json);
   if (!board.empty()) out << "## MERA (leaderboard order)\n\n" << board << "\n";
   std::vector<std::vector<std::string>> rows = {{"Task", "Metric", "Filter", "Value", "Stderr"}};
-  for (const auto& [task, values] : results_json.value("results", json::object()).items())
+  const json results = results_json.value("results", json::object());  // keep alive while iterating
+  for (const auto& [task, values] : results.items())
     for (const auto& [k, v] : values.items()) {
       const auto comma = k.find(',');
       if (comma == std::string::npos || k.find("_stderr,") != std::string::npos) continue;
