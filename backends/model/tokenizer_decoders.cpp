@@ -221,14 +221,6 @@ class SequenceDecoder final : public Decoder {
   std::vector<std::unique_ptr<Decoder>> parts_;
 };
 
-char32_t one_char(const std::string& s, const Where& where) {
-  int len = 0;
-  if (s.empty() || find_invalid_utf8(s) != std::string::npos) where.fail("expected a single character");
-  char32_t c = decode_utf8(s, 0, len);
-  if (static_cast<size_t>(len) != s.size()) where.fail("expected a single character, got \"" + s + "\"");
-  return c;
-}
-
 }  // namespace
 
 std::unique_ptr<Decoder> make_decoder(const Json& j, const Where& where) {
@@ -241,13 +233,13 @@ std::unique_ptr<Decoder> make_decoder(const Json& j, const Where& where) {
       prepend = j["prepend_scheme"].get<std::string>() != "never";
     if (j.contains("add_prefix_space") && j["add_prefix_space"].is_boolean() && !j["add_prefix_space"].get<bool>())
       prepend = false;
-    return std::make_unique<MetaspaceDecoder>(one_char(get_string(j, "replacement", where), where.at("replacement")),
+    return std::make_unique<MetaspaceDecoder>(single_char(get_string(j, "replacement", where), where.at("replacement")),
                                               prepend);
   }
   if (type == "ByteFallback") return std::make_unique<ByteFallbackDecoder>();
   if (type == "Fuse") return std::make_unique<FuseDecoder>();
   if (type == "Strip")
-    return std::make_unique<StripDecoder>(one_char(get_string(j, "content", where), where.at("content")),
+    return std::make_unique<StripDecoder>(single_char(get_string(j, "content", where), where.at("content")),
                                           static_cast<size_t>(get_int(j, "start", where, 0)),
                                           static_cast<size_t>(get_int(j, "stop", where, 0)));
   if (type == "Replace") {

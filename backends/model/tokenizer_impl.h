@@ -28,6 +28,8 @@ struct Where {
 std::string get_string(const Json& j, const char* key, const Where& where, const std::string* fallback = nullptr);
 bool get_bool(const Json& j, const char* key, const Where& where, bool fallback);
 int64_t get_int(const Json& j, const char* key, const Where& where, int64_t fallback);
+// A JSON string holding exactly one character (Metaspace replacement, Strip content, ...).
+char32_t single_char(const std::string& s, const Where& where);
 
 // One piece of text (or an already-recognised added token) inside a SplitList buffer.
 struct Split {

@@ -277,6 +277,8 @@ class SequencePre final : public PreTokenizer {
   std::vector<std::unique_ptr<PreTokenizer>> parts_;
 };
 
+}  // namespace
+
 char32_t single_char(const std::string& s, const Where& where) {
   int len = 0;
   if (s.empty() || find_invalid_utf8(s) != std::string::npos) where.fail("expected a single character");
@@ -284,8 +286,6 @@ char32_t single_char(const std::string& s, const Where& where) {
   if (static_cast<size_t>(len) != s.size()) where.fail("expected a single character, got \"" + s + "\"");
   return c;
 }
-
-}  // namespace
 
 std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& j, const Where& where) {
   if (!j.is_object()) where.fail("expected a pre-tokenizer object");
