@@ -9,7 +9,7 @@
   gold, ruHHH with gold, ruDetox with references (MERA humanbenchmarks, MIT, (c) 2023 AI Forever), ruDetox
   few-shot pool from s-nlp/russe_detox_2022 train.tsv (no licence stated: 20 short excerpts), ruTiE
   questions from MERA's ruTiE pool1.tsv.
-Run from the repository root: python3 tools/make_mera_task_fixtures.py [--data /work/shared/data]
+Run from the repository root: python3 tools/make_mera_task_fixtures.py [--data ../shared/data]
 """
 import argparse
 import csv
