@@ -18,17 +18,8 @@ namespace {
 
 using nlohmann::json;
 
-RegistryOptions fixture_options() {
-  RegistryOptions o;
-  o.data_dir = testing::fixtures() / "mera";
-  return o;
-}
-
-json messages_json(const std::vector<backends::ChatMessage>& messages) {
-  json out = json::array();
-  for (const auto& m : messages) out.push_back({{"role", m.role}, {"content", m.content}});
-  return out;
-}
+using testing::messages_json;
+RegistryOptions fixture_options() { return testing::mera_fixture_options(); }
 
 const json& expected() {
   static const json e = testing::read_json(testing::fixtures() / "mera" / "expected_all_prompts.json");

@@ -4,8 +4,12 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "backends/backend.h"
+#include "tasks/task.h"
 
 namespace evalrun::tasks::testing {
 
@@ -15,6 +19,19 @@ inline std::filesystem::path fixtures() { return source_dir() / "tests" / "fixtu
 inline nlohmann::json read_json(const std::filesystem::path& p) {
   std::ifstream in(p);
   return nlohmann::json::parse(in);
+}
+
+// Registry options reading the MERA-format fixture data.
+inline RegistryOptions mera_fixture_options() {
+  RegistryOptions o;
+  o.data_dir = fixtures() / "mera";
+  return o;
+}
+
+inline nlohmann::json messages_json(const std::vector<backends::ChatMessage>& messages) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : messages) out.push_back({{"role", m.role}, {"content", m.content}});
+  return out;
 }
 
 // A fresh temporary folder, removed by the destructor.
